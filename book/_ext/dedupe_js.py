@@ -15,14 +15,18 @@ def _dedupe(app, pagename, templatename, context, doctree) -> None:
     seen: set = set()
     unique = []
     for js in scripts:
-        key = (getattr(js, "filename", str(js)), tuple(sorted(getattr(js, "attributes", {}).items())))
+        # inline scripts appear once with filename None and once with "" (the Sphinx bug)
+        key = (getattr(js, "filename", str(js)) or "", tuple(sorted(getattr(js, "attributes", {}).items())))
         if key in seen:
             continue
         seen.add(key)
         unique.append(js)
-    context["script_files"] = unique
+    # in place: later handlers (sphinx.ext.mathjax) append to this same list
+    scripts[:] = unique
 
 
 def setup(app):
-    app.connect("html-page-context", _dedupe, priority=900)
+    # Early priority: Sphinx emits this event with emit_firstresult, so a theme handler that
+    # returns a template name would stop a late handler from running.
+    app.connect("html-page-context", _dedupe, priority=100)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
