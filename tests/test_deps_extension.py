@@ -108,6 +108,7 @@ def _write_book(tmp: Path) -> None:
         sphinx:
           local_extensions:
             lessonlib_deps: {ROOT / 'book' / '_ext'}
+            parallel_exec: {ROOT / 'book' / '_ext'}
           config:
             deps_package: fakelib
             deps_extra_files: [requirements.txt]
@@ -126,8 +127,10 @@ def _build(tmp: Path) -> tuple[set[str], str]:
     proc = subprocess.run([str(jb), "build", "-W", "--keep-going", str(tmp)], cwd=tmp, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    executed = set(re.findall(r"/(\w+)\.md: Executing notebook", proc.stdout))
-    return executed, proc.stdout
+    serial = set(re.findall(r"/(\w+)\.md: Executing notebook", proc.stdout))
+    pooled = set(re.findall(r"\[parallel_exec\] (\w+): executed", proc.stdout))
+    assert not serial & pooled, "a notebook executed in the pool must be a cache hit when read"
+    return serial | pooled, proc.stdout
 
 
 def _html(tmp: Path, page: str) -> str:
@@ -137,8 +140,9 @@ def _html(tmp: Path, page: str) -> str:
 @pytest.mark.build
 def test_rebuilds_execute_exactly_what_changed(tmp_path):
     _write_book(tmp_path)
-    executed, _ = _build(tmp_path)
+    executed, log = _build(tmp_path)
     assert executed == {"a", "b"}
+    assert "[parallel_exec] executing 2 notebook(s) on 2 worker(s)" in log
 
     executed, log = _build(tmp_path)  # nothing changed
     assert executed == set()
