@@ -18,6 +18,7 @@ book       glue helpers (work with or without myst-nb)
 linalg     vectors, matrices, linear models (chapter 1.1, lecture 1)
 ica        mixing, whitening, FastICA and mutual information (lecture 1)
 learning   parametric models, costs and fits (lecture 1)
+matrices   exact rank, null space, eigenpairs, SVD and linear maps (chapter 1.2)
 tensors    tensor slices, unfoldings, mode products, CP and Tucker (chapter 1.2)
 stochastic probability, noise, Markov chains, SDEs, SPDEs (chapter 1.3)
 llm        tokenizers, attention, scaling laws, alignment losses (chapter 1.4)
@@ -40,6 +41,7 @@ _SUBMODULES = (
     "linalg",
     "ica",
     "learning",
+    "matrices",
     "tensors",
     "stochastic",
     "llm",
