@@ -80,6 +80,8 @@ def test_fingerprint_changes_only_with_a_dependency(tmp_path):
     (root / "common.py").write_text("X = 2\n")
     assert make().fingerprint(a)[0] != fa and make().fingerprint(g)[0] == fg
     fa2 = make().fingerprint(a)[0]
+    req.write_text("# pinned\nnumpy==2.4.6\n\n")  # a comment is not a dependency
+    assert make().fingerprint(a)[0] == fa2
     req.write_text("numpy==2.4.7\n")
     assert make().fingerprint(a)[0] != fa2 and make().fingerprint(g)[0] != fg
 

@@ -204,6 +204,19 @@ def files_for(mods: Iterable[str], modules: dict[str, Path]) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- hashing
+def _significant(path: Path) -> bytes:
+    """A file's content without comment and blank lines (a reworded comment in
+    requirements.txt must not re-execute the whole book; a changed pin must)."""
+    if not path.exists():
+        return b"<missing>"
+    lines = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        s = line.strip()
+        if s and not s.startswith("#"):
+            lines.append(s)
+    return "\n".join(lines).encode()
+
+
 class Fingerprinter:
     """Computes page fingerprints for one build (file hashes are memoised)."""
 
@@ -217,7 +230,7 @@ class Fingerprinter:
         h.update(f"python {sys.version_info[0]}.{sys.version_info[1]}".encode())
         for f in sorted(extra_files):
             h.update(b"\0" + f.name.encode() + b"\0")
-            h.update(f.read_bytes() if f.exists() else b"<missing>")
+            h.update(_significant(f))
         self.env_hash = h.hexdigest()
 
     def _hash(self, p: Path) -> str:
