@@ -10,8 +10,9 @@ cache, so the serial read that follows is a cache hit for each of them. A notebo
 fails in the pool is left alone: myst-nb executes it again during the read and reports
 the failure with its traceback, exactly as without this extension.
 
-Execution order: the longest notebooks (by their last recorded run time) start first,
-which keeps both cores busy until the end.
+Execution order: the longest notebooks (by their last recorded run time, or for a
+notebook never run before by its declared timeout and size) start first, which keeps
+both cores busy until the end.
 """
 from __future__ import annotations
 
@@ -101,7 +102,13 @@ def _on_env_before_read_docs(app, env, docnames: list[str]) -> None:
         last = json.loads(times_path.read_text())
     except (OSError, ValueError):
         last = {}
-    todo.sort(key=lambda t: -float(last.get(t[0], 1e9)))  # unknown first, then longest first
+    # longest first: by the last recorded run time; a chapter never run before is ranked by
+    # its declared per-cell timeout and then its size, so a heavy chapter starts at once
+    def expected(t) -> tuple[float, float, int]:
+        doc, _, _, cfg, path = t
+        return (float(last.get(doc, 1e9)), float(cfg.execution_timeout or 0), path.stat().st_size)
+
+    todo.sort(key=expected, reverse=True)
     import nbformat
 
     logger.info(f"[parallel_exec] executing {len(todo)} notebook(s) on {min(jobs, len(todo))} worker(s)")
