@@ -86,6 +86,20 @@ def test_fingerprint_changes_only_with_a_dependency(tmp_path):
     assert make().fingerprint(a)[0] != fa2 and make().fingerprint(g)[0] != fg
 
 
+def test_data_dependencies_enter_the_fingerprint(tmp_path):
+    root = _pkg(tmp_path)
+    data = tmp_path / "results"
+    data.mkdir()
+    make = lambda: deps.Fingerprinter("fakelib", root, [], tmp_path)  # noqa: E731
+    page = _nb("from fakelib import alpha").replace("---\n\n# T", "data_dependencies: [results]\n---\n\n# T", 1)
+    assert deps.data_dependencies(page) == ["results"]
+    plain = _nb("from fakelib import alpha")
+    f0, p0 = make().fingerprint(page)[0], make().fingerprint(plain)[0]
+    (data / "run.npz").write_bytes(b"stored results")
+    assert make().fingerprint(page)[0] != f0  # new data: the page executes again
+    assert make().fingerprint(plain)[0] == p0  # a page that does not declare it is unaffected
+
+
 def test_fingerprint_cell_is_a_hidden_comment():
     cell = deps.fingerprint_cell("abc", ["lessonlib.fmt"])
     assert ":tags: [remove-cell]" in cell and deps.FINGERPRINT_MARK in cell

@@ -17,7 +17,10 @@ closes both gaps:
    changed since the last build, and (optionally) the pages that paste glue from them.
 
 A bare ``import lessonlib`` (or ``from lessonlib import *``) depends on the whole
-package, so the rule errs on the side of re-executing.
+package, so the rule errs on the side of re-executing. A page that reads data files
+(for example stored simulation results) lists them in its front matter as
+``data_dependencies: [results/levy]``; their paths, sizes and modification times enter
+its fingerprint too.
 
 Configuration (``_config.yml`` → ``sphinx: config:``)
 ------------------------------------------------------
@@ -243,6 +246,26 @@ class Fingerprinter:
         roots = chapter_imports(text, self.package)
         return sorted(dependency_closure(roots, self.modules, self.package))
 
+    def data_state(self, text: str) -> bytes:
+        """State of the data a page declares in its front matter (``data_dependencies``).
+
+        Each entry is a file or folder relative to the source directory; every file under
+        it enters the fingerprint by path, size and modification time, so results copied
+        into a results store make the page execute again.
+        """
+        entries = data_dependencies(text)
+        if not entries:
+            return b""
+        out = []
+        for entry in entries:
+            base = (self.srcdir / entry).resolve()
+            files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else ([base] if base.exists() else [])
+            out.append(f"{entry}:{len(files)}")
+            for f in files:
+                st = f.stat()
+                out.append(f"{f.relative_to(self.srcdir).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
+        return "\n".join(out).encode()
+
     def fingerprint(self, text: str) -> tuple[str, list[str]]:
         """(short hash, dependency list) for a notebook's source text."""
         deps = self.dependencies(text)
@@ -250,7 +273,25 @@ class Fingerprinter:
         for m in deps:
             p = self.modules[m]
             h.update(b"\0" + p.relative_to(self.root).as_posix().encode() + b"\0" + self._hash(p).encode())
+        h.update(b"\0data\0" + self.data_state(text))
         return h.hexdigest()[:20], deps
+
+
+def data_dependencies(text: str) -> list[str]:
+    """The ``data_dependencies`` list of a page's YAML front matter (paths), if any."""
+    if not text.startswith("---"):
+        return []
+    end = text.find("\n---", 3)
+    if end < 0:
+        return []
+    try:
+        import yaml
+
+        meta = yaml.safe_load(text[3:end]) or {}
+    except Exception:
+        return []
+    deps = meta.get("data_dependencies", []) if isinstance(meta, dict) else []
+    return [str(d) for d in deps] if isinstance(deps, list) else [str(deps)]
 
 
 def is_notebook_text(text: str) -> bool:

@@ -25,6 +25,10 @@ reference  thesis-style slow implementation (cKDTree per sub-step) for cross-che
 stats      hit/return probabilities, censored means, survival, bootstrap, optimal α,
            tail-exponent fits
 sweep      cached α sweeps
+store      results store for thesis-scale sweeps (checked against the engine hash);
+           the chapter's stored-or-computed sweep
+distributed  chunked sweeps in-process or on Dask (bit-identical, resumable)
+           (command line: ``python -m lessonlib.levy sweep ...``; see docs/thesis-scale.md)
 """
 from __future__ import annotations
 
@@ -81,6 +85,8 @@ from .stats import (
     variance_given_event,
 )
 from .sweep import SweepResult, alpha_sweep
+from .store import ResultStore, SweepProvenance, default_store_dir, stored_or_computed_sweep
+from .distributed import SweepRun, distributed_sweep, local_client, parse_alphas
 
 __all__ = [
     # sampling
@@ -136,4 +142,13 @@ __all__ = [
     # sweeps
     "SweepResult",
     "alpha_sweep",
+    # thesis-scale sweeps: results store and Dask
+    "ResultStore",
+    "SweepProvenance",
+    "default_store_dir",
+    "stored_or_computed_sweep",
+    "SweepRun",
+    "distributed_sweep",
+    "local_client",
+    "parse_alphas",
 ]
