@@ -10,7 +10,7 @@ STAMP := $(VENV)/.stamp-$(shell cat requirements.txt pyproject.toml | sha256sum 
 export NUMBA_CACHE_DIR := $(CURDIR)/_build/.numba_cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test unit build-test browser-test env browser-deps pdf bench clean distclean
+.PHONY: book test unit build-test browser-test env browser-deps html-deps pdf bench clean distclean
 
 env: $(STAMP)
 
@@ -32,8 +32,19 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# The Nu HTML Checker for tests/test_links_html.py: the npm package vnu-jar, pinned in
+# package.json/package-lock.json, run on Debian's Java 17. npm ci runs again only when the
+# lock file changes; --ignore-scripts skips vnu-jar's postinstall, which would download a
+# Java runtime from GitHub when none is found.
+html-deps:
+	@{ command -v java >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless npm >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless npm >/dev/null; fi; }
+	@if [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; fi
+
 unit: env
-	$(PY) -m pytest -q -m "not build and not browser" -p no:cacheprovider
+	$(PY) -m pytest -q -m "not build and not browser and not pdf" -p no:cacheprovider
 
 build-test: env
 	$(PY) tools/build_book.py --quiet
@@ -42,10 +53,22 @@ build-test: env
 browser-test: env browser-deps
 	$(PY) -m pytest -q -m browser -p no:cacheprovider
 
-test: env browser-deps
-	$(PY) -m pytest -q -m "not build and not browser" -p no:cacheprovider
+test: env browser-deps html-deps
+	$(PY) -m pytest -q -m "not build and not browser and not pdf" -p no:cacheprovider
 	$(PY) tools/build_book.py --quiet
 	$(PY) -m pytest -q -m "build or browser" -p no:cacheprovider
+
+# The PDF of the book (optional, not part of `make test`): LaTeX from Debian, installed when
+# missing (the minimal set, measured: see docs/site.md); poppler-utils for the PDF tests.
+# Built from the execution cache of the site, so nothing is executed again after `make book`.
+PDF_DEBS := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf poppler-utils
+pdf: env
+	@{ command -v xelatex && command -v latexmk && command -v pdfinfo && fc-list | grep -q FreeSerif \
+	   && kpsewhich titlesec.sty && kpsewhich rsfs10.tfm; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_DEBS) >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_DEBS) >/dev/null; fi; }
+	$(PY) tools/build_pdf.py
+	$(PY) -m pytest -q -m pdf -p no:cacheprovider
 
 bench: env
 	$(PY) benchmarks/run_all.py

@@ -67,10 +67,22 @@ def glue_math(name: str, latex: str) -> None:
 
 
 def glue_figure(name: str, fig: Any) -> None:
-    """Glue a matplotlib figure for ``{glue:figure}`` and close it (so it is not shown twice)."""
+    """Glue a matplotlib figure for ``{glue:figure}`` and close it (so it is not shown twice).
+
+    Outside the book build (a downloaded notebook run where myst-nb is not installed) the
+    figure is displayed in place instead, so the reader still sees it.
+    """
     import matplotlib.pyplot as plt
 
-    _glue(name, fig)
+    if have_myst_nb():
+        _glue(name, fig)
+    else:
+        try:
+            from IPython.display import display
+
+            display(fig)
+        except Exception:  # pragma: no cover - plain Python: nothing to display on
+            pass
     plt.close(fig)
 
 
