@@ -13,7 +13,11 @@ touched), then times, on this machine:
 For each it prints the wall time and how many chapters were executed, and the ratio
 of the serial clean build to the parallel one. Usage::
 
-    .venv/bin/python benchmarks/bench_build.py [--chapter book/ch01_1_vectors.md] [--module lessonlib/linalg.py]
+    .venv/bin/python benchmarks/bench_build.py [--chapter book/ch01_1_vectors.md]
+        [--module lessonlib/linalg.py] [--skip book/thesis_levy_search]
+
+``--skip`` leaves chapters out of the copied table of contents (the thesis chapter takes
+minutes on its own and would dominate every clean build).
 """
 from __future__ import annotations
 
@@ -31,13 +35,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("book", "lessonlib", "_config.yml", "_toc.yml", "requirements.txt", "pyproject.toml")
 
 
-def copy_sources(dest: Path) -> None:
+def copy_sources(dest: Path, skip: list[str]) -> None:
     for name in SOURCES:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "_build"))
         else:
             shutil.copy2(src, dest / name)
+    if skip:
+        toc = (dest / "_toc.yml").read_text()
+        for doc in skip:
+            toc = re.sub(rf"^\s*- file: {re.escape(doc)}\s*$\n?", "", toc, flags=re.M)
+        (dest / "_toc.yml").write_text(toc)
 
 
 def build(dest: Path, jobs: int) -> tuple[float, int, str]:
@@ -68,6 +77,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chapter", default="book/ch01_1_vectors.md")
     ap.add_argument("--module", default="lessonlib/linalg.py")
+    ap.add_argument("--skip", action="append", default=[], help="docname to leave out (repeatable)")
     args = ap.parse_args()
     jobs = os.cpu_count() or 2
     rows = []
@@ -75,8 +85,10 @@ def main() -> int:
         serial_dir, par_dir = Path(tmp) / "serial", Path(tmp) / "parallel"
         serial_dir.mkdir()
         par_dir.mkdir()
-        copy_sources(serial_dir)
-        copy_sources(par_dir)
+        copy_sources(serial_dir, args.skip)
+        copy_sources(par_dir, args.skip)
+        if args.skip:
+            print(f"left out of this benchmark: {', '.join(args.skip)}")
         t_serial, n_serial, _ = build(serial_dir, 1)
         rows.append(("clean build, chapters one after another", t_serial, n_serial))
         t_par, n_par, _ = build(par_dir, jobs)
