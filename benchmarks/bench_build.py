@@ -43,10 +43,13 @@ def copy_sources(dest: Path, skip: list[str]) -> None:
         else:
             shutil.copy2(src, dest / name)
     if skip:
-        toc = (dest / "_toc.yml").read_text()
-        for doc in skip:
-            toc = re.sub(rf"^\s*- file: {re.escape(doc)}\s*$\n?", "", toc, flags=re.M)
-        (dest / "_toc.yml").write_text(toc)
+        import yaml
+
+        toc = yaml.safe_load((dest / "_toc.yml").read_text())
+        for part in toc.get("parts", []):
+            part["chapters"] = [c for c in part.get("chapters", []) if c.get("file") not in skip]
+        toc["parts"] = [p for p in toc.get("parts", []) if p.get("chapters")]
+        (dest / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
 
 def build(dest: Path, jobs: int) -> tuple[float, int, str]:
