@@ -29,6 +29,8 @@ store      results store for thesis-scale sweeps (checked against the engine has
            the chapter's stored-or-computed sweep
 distributed  chunked sweeps in-process or on Dask (bit-identical, resumable)
            (command line: ``python -m lessonlib.levy sweep ...``; see docs/thesis-scale.md)
+report     judging the thesis's claims against measurements, re-censoring, closed forms
+plots      drawing traps, paths and sub-steps on the torus (used by the research chapter)
 """
 from __future__ import annotations
 
