@@ -9,7 +9,7 @@ chapter page and every image byte for byte. Allowed differences, and nothing els
 * the execution-report page and the search index that indexes it.
 
 To keep CI time bounded, the chapters whose recorded run time (``provenance.json`` of
-the main build) exceeds ``REPRO_MAX_SECONDS`` (default 60) are left out, and so are
+the main build) exceeds ``REPRO_MAX_SECONDS`` (default 30) are left out, and so are
 pages that paste glue from them; the test says which.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from chapters import HTML, ROOT, notebook_docs, toc_docs
 
 pytestmark = pytest.mark.build
 
-MAX_SECONDS = float(os.environ.get("REPRO_MAX_SECONDS", "60"))
+MAX_SECONDS = float(os.environ.get("REPRO_MAX_SECONDS", "30"))
 _EXEC_TIME = re.compile(r'<span class="exec-time">[^<]*</span>')
 
 
