@@ -42,7 +42,10 @@ def quantize_int8(x: Any, *, axis: int | None = None) -> tuple[np.ndarray, np.nd
     if not np.all(np.isfinite(x)):
         raise ValueError("x must contain only finite values")
     amax = np.max(np.abs(x)) if axis is None else np.max(np.abs(x), axis=axis, keepdims=True)
-    scale = np.where(amax > 0, amax / 127.0, 1.0)
+    # amax / 127 underflows to 0 for subnormal inputs: such a tensor quantises to zeros
+    # with a unit scale (its values are below any int8 step) instead of dividing by zero
+    step = amax / 127.0
+    scale = np.where(step > 0, step, 1.0)
     q = np.clip(np.round(x / scale), -127, 127).astype(np.int8)
     return q, (float(scale) if axis is None else scale)
 
