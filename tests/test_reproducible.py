@@ -51,7 +51,8 @@ def _build_copy(dest: Path, docs: list[str]) -> Path:
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "_build"))
         else:
             shutil.copy2(src, dest / name)
-    toc = {"format": "jb-book", "root": "book/intro", "chapters": [{"file": d} for d in docs] + [{"file": "book/references"}]}
+    back = [{"file": "book/references"}, {"file": "book/execution_report"}]  # the intro links to both
+    toc = {"format": "jb-book", "root": "book/intro", "chapters": [{"file": d} for d in docs] + back}
     (dest / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     env = dict(os.environ)
     env.update(
@@ -63,7 +64,8 @@ def _build_copy(dest: Path, docs: list[str]) -> Path:
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", str(dest)], cwd=dest, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-5000:]
+    warnings = [ln for ln in proc.stdout.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    assert proc.returncode == 0, "\n".join(warnings[-20:]) + "\n" + proc.stdout[-3000:]
     return dest / "_build" / "html"
 
 
