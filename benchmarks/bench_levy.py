@@ -36,6 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _report import fmt, table  # noqa: E402  (benchmarks/_report.py)
 from lessonlib.levy import SearchParams, reference_search, simulate_search  # noqa: E402
 from lessonlib.levy import _kernels as K  # noqa: E402
 
@@ -63,24 +64,6 @@ def walked(res) -> np.ndarray:
     return np.where(both, np.maximum(res.fht, res.frt), res.params.horizon)
 
 
-def fmt(x: float, digits: int = 3) -> str:
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0:
-        return "0"
-    mag = math.floor(math.log10(abs(x)))
-    if -3 <= mag < 6:
-        return f"{x:.{max(digits - 1 - mag, 0)}f}"
-    return f"{x:.{digits - 1}e}"
-
-
-def table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("  ".join(h.rjust(w) for h, w in zip(headers, widths)))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
-    print()
 
 
 def section_throughput(quick: bool) -> None:

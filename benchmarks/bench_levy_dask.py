@@ -45,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _report import fmt, table  # noqa: E402  (benchmarks/_report.py)
 from lessonlib.levy import SearchParams, simulate_search  # noqa: E402
 from lessonlib.levy.distributed import distributed_sweep, local_client, parse_alphas  # noqa: E402
 
@@ -54,16 +55,6 @@ THESIS_N = 10**6
 THESIS_CHUNK = 25_000
 
 
-def fmt(x: float, digits: int = 3) -> str:
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0:
-        return "0"
-    mag = math.floor(math.log10(abs(x)))
-    if -3 <= mag < 6:
-        return f"{x:.{max(digits - 1 - mag, 0)}f}"
-    return f"{x:.{digits - 1}e}"
-
 
 def hours(seconds: float) -> str:
     if seconds < 120:
@@ -72,14 +63,6 @@ def hours(seconds: float) -> str:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
 
-
-def table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    print("  ".join(h.rjust(w) for h, w in zip(headers, widths)))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
-    print()
 
 
 def load() -> str:
