@@ -43,11 +43,13 @@ def same(a: SearchResult, b: SearchResult) -> bool:
 @pytest.mark.parametrize("alpha", [0.6, 1.5])
 def test_skipping_gives_bit_identical_results(name, alpha):
     p = CONFIGS[name]
-    a = simulate_search(alpha, 200, p, seed=17, skip=True)
-    b = simulate_search(alpha, 200, p, seed=17, skip=False)
+    # 500 walkers: at alpha = 1.5 on the thesis domain only about 2 % find a trap by
+    # t = 20,000, and the comparison must include real hits
+    a = simulate_search(alpha, 500, p, seed=17, skip=True)
+    b = simulate_search(alpha, 500, p, seed=17, skip=False)
     assert same(a, b)
     assert a.n_queries < b.n_queries
-    assert a.hit.any()  # the comparison includes real hits
+    assert a.hit.any()
 
 
 def test_skipping_identity_on_full_thesis_parameters():
