@@ -99,23 +99,36 @@ def _rotl(x, k, kc):
 
 
 @njit(cache=True, inline="always", error_model="numpy")
+def xoshiro_step(s0, s1, s2, s3):
+    """xoshiro256** on a state held in four values: (output, new s0, s1, s2, s3)."""
+    result = _rotl(s1 * _FIVE, _SH7, _SH57) * _NINE
+    t = s1 << _SH17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, _SH45, _SH19)
+    return result, s0, s1, s2, s3
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def open01(r):
+    """Uniform on the open interval (0, 1) from a draw r: (k + 1/2) 2**-52, k its top 52 bits."""
+    return (float(r >> _SH12) + 0.5) * _TWO_M52
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def next_u64(s):
-    """xoshiro256** step: returns one uint64 and advances ``s`` in place."""
-    result = _rotl(s[1] * _FIVE, _SH7, _SH57) * _NINE
-    t = s[1] << _SH17
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], _SH45, _SH19)
+    """xoshiro256** step: returns one uint64 and advances the state array ``s`` in place."""
+    result, s[0], s[1], s[2], s[3] = xoshiro_step(s[0], s[1], s[2], s[3])
     return result
 
 
 @njit(cache=True, inline="always", error_model="numpy")
 def next_open01(s):
-    """Uniform on the open interval (0, 1): (k + 1/2) 2**-52 with k the top 52 bits."""
-    return (float(next_u64(s) >> _SH12) + 0.5) * _TWO_M52
+    """Next uniform on (0, 1) from the state array ``s``."""
+    return open01(next_u64(s))
 
 
 @njit(cache=True, error_model="numpy")
@@ -396,15 +409,8 @@ def refill_block(s, jump_kind, alpha, scale, buf):
         s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
         for j in range(nb):
             for row in (0, 1, 3):
-                r = _rotl(s1 * _FIVE, _SH7, _SH57) * _NINE
-                t = s1 << _SH17
-                s2 ^= s0
-                s3 ^= s1
-                s1 ^= s2
-                s0 ^= s3
-                s2 ^= t
-                s3 = _rotl(s3, _SH45, _SH19)
-                buf[row, j] = (float(r >> _SH12) + 0.5) * _TWO_M52
+                r, s0, s1, s2, s3 = xoshiro_step(s0, s1, s2, s3)
+                buf[row, j] = open01(r)
         s[0], s[1], s[2], s[3] = s0, s1, s2, s3
         cms_abs_block(alpha, scale, buf[0], buf[1], buf[2])
         for j in range(nb):  # vectorised too
