@@ -392,10 +392,11 @@ def fill_jumps(key, index, jump_kind, alpha, scale, max_jump, out):
         out[i, 2] = uy
 
 
-# Jumps are drawn in blocks of _BLOCK per walker: the uniforms and directions one after
-# another from the walker's stream (exactly the order of repeated draw_jump calls), then
-# the lengths in one vectorised pass. The walker takes them in order, so its jumps are
-# bitwise those of draw_jump; at most _BLOCK - 1 drawn jumps go unused when it stops.
+# Jumps are drawn in blocks of _BLOCK per walker: first the three uniforms of every jump
+# from the walker's stream (exactly the order of repeated draw_jump calls), then the
+# lengths (cms_abs_block) and the directions in vectorised passes. The walker takes them
+# in order, so its jumps are bitwise those of draw_jump; at most _BLOCK - 1 drawn jumps
+# go unused when it stops.
 _BLOCK = 32
 
 
